@@ -282,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo-data", help="build the offline demo corpus")
     p.add_argument("out")
     p.add_argument("--speakers", type=int, default=6)
-    p.add_argument("--clips", type=int, default=20)
+    p.add_argument("--clips", type=int, default=40, help="utterances per speaker (each bona fide + one spoof)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_demo_data)
 

@@ -16,7 +16,8 @@ Two presets are provided:
 ``default``
     Our best: 16 kHz, 32 ms windows every 10 ms, mean and standard deviation
     of MFCC, LFCC (the front end of the ASVspoof baselines) and their deltas,
-    plus centroid, bandwidth, roll-off, flatness, contrast, ZCR and RMS.
+    plus centroid, bandwidth, roll-off, flatness, contrast, ZCR, RMS and the
+    peakiness of the excitation (which vocoders smear).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ FEATURE_VERSION = 1
 
 GROUPS = (
     "mfcc", "mfcc_delta", "mfcc_delta2", "lfcc", "lfcc_delta", "lfcc_delta2",
-    "centroid", "bandwidth", "rolloff", "flatness", "contrast", "zcr", "rms", "chroma",
+    "centroid", "bandwidth", "rolloff", "flatness", "contrast", "zcr", "rms", "chroma", "excitation",
 )
 STATS = ("mean", "var", "std", "min", "max", "median")
 
@@ -78,7 +79,7 @@ class FeatureConfig:
     n_chroma: int = 12
     groups: tuple[str, ...] = (
         "mfcc", "mfcc_delta", "lfcc", "lfcc_delta",
-        "centroid", "bandwidth", "rolloff", "flatness", "contrast", "zcr", "rms",
+        "centroid", "bandwidth", "rolloff", "flatness", "contrast", "zcr", "rms", "excitation",
     )
     stats: tuple[str, ...] = ("mean", "std")
     hpss: bool = False
@@ -180,6 +181,29 @@ def _framewise_rms(y: np.ndarray, frame_length: int, hop_length: int) -> np.ndar
     return librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)
 
 
+def excitation(y: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:
+    """Peakiness of the excitation in each active frame: kurtosis and crest factor, shape (2, frames).
+
+    Natural voiced speech is driven by sharp glottal closures, so its
+    pre-emphasised waveform is peaky within a frame (high kurtosis and crest
+    factor). Magnitude-only vocoders (Griffin-Lim, mel inversion) smear the
+    phase and with it those peaks; replay chains smooth them too. Frames
+    quieter than 5 % of the loudest RMS are left out: silence says nothing.
+    """
+    import librosa
+
+    emphasised = np.diff(np.asarray(y, dtype=np.float64), prepend=0.0)
+    padded = np.pad(emphasised, frame_length // 2)
+    frames = librosa.util.frame(padded, frame_length=frame_length, hop_length=hop_length)
+    frames = frames - frames.mean(axis=0)
+    power = np.mean(frames**2, axis=0)
+    active = power >= 0.0025 * power.max()  # RMS >= 5 % of the loudest frame
+    frames, power = frames[:, active], np.maximum(power[active], 1e-20)
+    kurtosis = np.mean(frames**4, axis=0) / power**2 - 3.0
+    crest = np.max(np.abs(frames), axis=0) / np.sqrt(power)
+    return np.vstack([kurtosis, crest])
+
+
 def frame_features(y: np.ndarray, sr: int, config: FeatureConfig) -> dict[str, np.ndarray]:
     """Every frame-level feature the config asks for, each shaped (rows, frames).
 
@@ -225,6 +249,8 @@ def frame_features(y: np.ndarray, sr: int, config: FeatureConfig) -> dict[str, n
         out["zcr"] = librosa.feature.zero_crossing_rate(y, frame_length=config.n_fft, hop_length=config.hop_length)
     if "rms" in groups:
         out["rms"] = _framewise_rms(y, config.n_fft, config.hop_length)
+    if "excitation" in groups:
+        out["excitation"] = excitation(y, config.n_fft, config.hop_length)
     if "chroma" in groups:
         out["chroma"] = librosa.feature.chroma_stft(S=power, sr=sr, n_chroma=config.n_chroma)
     return {g: out[g] for g in config.groups}
@@ -258,6 +284,8 @@ def _group_rows(group: str, config: FeatureConfig) -> list[str]:
         return [f"contrast_{i}" for i in range(1, _contrast_bands(config.rate) + 2)]
     if group == "chroma":
         return [f"chroma_{i:02d}" for i in range(1, config.n_chroma + 1)]
+    if group == "excitation":
+        return ["excitation_kurtosis", "excitation_crest"]
     return [group]
 
 
