@@ -75,3 +75,11 @@ def folder_dataset(tmp_path_factory) -> Path:
 @pytest.fixture
 def clip_path(tmp_path) -> Path:
     return write(tmp_path / "clip.wav", voiced())
+
+
+@pytest.fixture(scope="session")
+def demo_corpus() -> Path:
+    """The default demo corpus, built once per test session (in the test cache)."""
+    from voiceclf import demo
+
+    return demo.build()

@@ -90,7 +90,7 @@ def test_refusals_say_what_is_wrong(tmp_path):
     _assert_refused(long_clip, "mb", limits=AudioLimits(max_bytes=1000))
     truncated = tmp_path / "truncated.flac"
     truncated.write_bytes(write(tmp_path / "whole.flac", voiced(duration=2.0)).read_bytes()[:60])
-    _assert_refused(truncated, "not")
+    _assert_refused(truncated, "damaged", "not an audio file")
 
 
 def test_write_audio_round_trip(tmp_path):

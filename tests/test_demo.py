@@ -13,12 +13,6 @@ from voiceclf.features import extract_dataset, preset
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def demo_corpus():
-    """The default demo corpus, built once per test session (in the test cache)."""
-    return demo.build()
-
-
 def test_small_corpus_is_balanced_labelled_cached_and_deterministic(tmp_path):
     root = demo.build(tmp_path / "a", n_speakers=2, clips_per_speaker=5, seed=3, n_jobs=1)
     table = datasets.from_folder(root)

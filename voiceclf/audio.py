@@ -117,7 +117,7 @@ def _describe(exc: Exception) -> str:
         return "not an audio file, or a format libsndfile cannot read"
     if "Error opening" in text and ":" in text:
         text = text.rsplit(":", 1)[-1].strip()
-    return f"not readable as audio ({text or type(exc).__name__})"
+    return f"damaged or truncated audio file (libsndfile: {text or type(exc).__name__})"
 
 
 def load_audio(

@@ -169,14 +169,12 @@ def cmd_evaluate(args, out) -> int:
 
 def write_score_file(path, features, scores) -> Path:
     """An ASVspoof-style score file: ``speaker utt score key`` per clip."""
+    from .report import score_lines
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        for i, score in enumerate(scores):
-            source = features.table["path"].iloc[i]
-            utt = Path(source).stem if isinstance(source, str) else f"row{i}"
-            speaker = features.speakers[i] or "-"
-            fh.write(f"{speaker} {utt} {score:.6f} {features.y[i]}\n")
+    lines = score_lines(features.table, features.speakers, features.y, scores)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 

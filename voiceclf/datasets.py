@@ -10,8 +10,12 @@ and the feature columns follow the standard ones.
 from __future__ import annotations
 
 import csv
+import io
 import re
-from pathlib import Path
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -320,3 +324,99 @@ def format_summary(dataset: pd.DataFrame) -> str:
     if s["features"]:
         lines.append(f"precomputed features: {s['features']} columns")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- zip archives
+
+ARCHIVE_EXTENSIONS = {".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst"}
+SIDECAR_EXTENSIONS = {".csv", ".txt"}
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What an uploaded archive may hold before it is refused as unsafe."""
+
+    max_entries: int = 20000
+    max_total_bytes: int = 2 * 2**30
+    max_entry_bytes: int = 200 * 2**20
+    max_ratio: float = 100.0  # uncompressed / compressed, per entry
+
+
+def _zip_member_problem(info: zipfile.ZipInfo) -> str | None:
+    name = info.filename
+    parts = PurePosixPath(name).parts
+    if name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+        return f"entry {name!r} points outside the archive folder"
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"entry {name!r} is a symbolic link"
+    return None
+
+
+def extract_zip(source, dest, *, limits: ZipLimits = ZipLimits()) -> Path:
+    """Safely extract the audio (and speakers.csv / protocol.txt) of a zip archive into ``dest``.
+
+    Refused with a :class:`DatasetError`, before anything is written: entries
+    with ``..`` or absolute paths, symbolic links, nested archives, too many
+    entries, a total or per-entry size over the limits, a compression ratio
+    typical of zip bombs, and archives with no audio. Sizes are enforced on
+    the bytes actually decompressed, not only on what the headers claim.
+    """
+    dest = Path(dest)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DatasetError(f"not a readable zip archive ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_entries:
+            raise DatasetError(f"the archive has {len(infos)} entries, over the {limits.max_entries} limit")
+        total, wanted = 0, []
+        for info in infos:
+            problem = _zip_member_problem(info)
+            if problem:
+                raise DatasetError(f"refused: {problem}")
+            if info.is_dir():
+                continue
+            suffix = PurePosixPath(info.filename).suffix.lower()
+            if suffix in ARCHIVE_EXTENSIONS:
+                raise DatasetError(f"refused: nested archive {info.filename!r}; upload one flat zip")
+            if info.file_size > limits.max_entry_bytes:
+                raise DatasetError(f"refused: {info.filename!r} is {info.file_size / 2**20:.0f} MB uncompressed")
+            if info.file_size > 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise DatasetError(f"refused: {info.filename!r} compresses {info.file_size / max(info.compress_size, 1):.0f}:1"
+                                   " — the signature of a zip bomb")
+            total += info.file_size
+            hidden = any(p.startswith(".") or p == "__MACOSX" for p in PurePosixPath(info.filename).parts)
+            if not hidden and suffix in AUDIO_EXTENSIONS | SIDECAR_EXTENSIONS:
+                wanted.append(info)
+        if total > limits.max_total_bytes:
+            raise DatasetError(f"refused: {total / 2**30:.1f} GB uncompressed, over the {limits.max_total_bytes / 2**30:.0f} GB limit")
+        if not any(PurePosixPath(i.filename).suffix.lower() in AUDIO_EXTENSIONS for i in wanted):
+            raise DatasetError("the archive holds no audio files (" + ", ".join(sorted(AUDIO_EXTENSIONS)) + ")")
+        dest.mkdir(parents=True, exist_ok=True)
+        written = 0
+        for info in wanted:
+            target = dest.joinpath(*PurePosixPath(info.filename).parts)
+            if dest.resolve() not in target.resolve().parents:
+                raise DatasetError(f"refused: entry {info.filename!r} points outside the archive folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as dst:
+                size = 0
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    size += len(block)
+                    written += len(block)
+                    if size > max(info.file_size, 0) or written > limits.max_total_bytes:
+                        raise DatasetError(f"refused: {info.filename!r} decompresses to more than its header says")
+                    dst.write(block)
+    return dest
+
+
+def from_zip(source, dest, *, limits: ZipLimits = ZipLimits(), speaker_pattern: str | None = None) -> pd.DataFrame:
+    """A zip of a folder-per-class dataset (class folders at the top or inside one folder)."""
+    root = extract_zip(source, dest, limits=limits)
+    while True:
+        children = [p for p in root.iterdir() if p.is_dir()]
+        if any(canonical_label(c.name) for c in children) or len(children) != 1:
+            break
+        root = children[0]
+    return from_folder(root, speaker_pattern=speaker_pattern)
