@@ -17,7 +17,6 @@ import uuid
 import weakref
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from voiceclf import datasets, demo, features, plots
@@ -25,6 +24,7 @@ from voiceclf.audio import load_audio
 from voiceclf.errors import VoiceclfError
 
 MAX_FEATURE_SETS = 3  # per session: features of the last few (dataset, settings) pairs
+MAX_REMEMBERED_UPLOADS = 200  # per session: clips offered on the Dataset page; the oldest go first
 
 
 # --------------------------------------------------------------------------- state
@@ -62,7 +62,10 @@ def set_dataset(name: str, table, kind: str) -> None:
 
 def remember_upload(name: str, data: bytes, label: str = "bonafide") -> str:
     digest = hashlib.sha1(data).hexdigest()
-    st.session_state["uploads"].setdefault(digest, {"name": name, "data": data, "label": label})
+    uploads = st.session_state["uploads"]
+    uploads.setdefault(digest, {"name": name, "data": data, "label": label})
+    while len(uploads) > MAX_REMEMBERED_UPLOADS:
+        uploads.pop(next(iter(uploads)))
     return digest
 
 
@@ -81,16 +84,12 @@ def guarded(what: str = ""):
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Pay numba's one-off compile cost in the background, once per server process."""
+    """Pay librosa's and numba's one-off start-up costs in the background, once per server process.
 
-    def run():
-        t = np.arange(8000) / 16000
-        clip_samples = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
-        for name in ("default", "notebook"):
-            config = features.preset(name)
-            features.extract_samples(clip_samples, config.rate, config)
-
-    thread = threading.Thread(target=run, name="voiceclf-warm-up", daemon=True)
+    Compiles in this process and starts the two feature-extraction workers, so
+    the first "Train" on a fresh server does not wait for them.
+    """
+    thread = threading.Thread(target=features.warm_up, kwargs={"n_jobs": 2}, name="voiceclf-warm-up", daemon=True)
     thread.start()
     return thread
 

@@ -1,6 +1,5 @@
 """Train — choose features and SVM hyperparameters, train, search a C x gamma grid."""
 
-import numpy as np
 import streamlit as st
 
 import ui

@@ -99,7 +99,8 @@ def test_upload_see_train_and_read_the_verdict(server, browser, tmp_path):
     page.get_by_text("Quick start").wait_for()
 
     open_page(page, "Explore")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(clip))
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload clips")
+    uploader.locator('input[type="file"]').set_input_files(str(clip))
     page.get_by_role("tab", name="Spectrogram").first.click()
     spectrogram = page.get_by_text("Spectrogram — my voice.wav")
     spectrogram.wait_for()
@@ -122,6 +123,14 @@ def test_upload_see_train_and_read_the_verdict(server, browser, tmp_path):
     page.locator('[data-testid="stImage"] img').first.wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(tmp_path / "voiceclf-results.png"))
+    # A second browser (its own cookies and session) sees none of the first one's model.
+    other = browser.new_context().new_page()
+    other.set_default_timeout(120_000)
+    other.goto(server)
+    other.get_by_text("Quick start").wait_for()
+    other.get_by_text("No model yet").first.wait_for()
+    assert other.locator('[data-testid="stSidebar"]').get_by_text("trained on").count() == 0
+    other.context.close()
     os.environ.get("VOICECLF_SCREENSHOTS") and shutil.copytree(tmp_path, os.environ["VOICECLF_SCREENSHOTS"],
                                                                dirs_exist_ok=True)
     page.close()

@@ -107,3 +107,25 @@ def test_all_broken_is_one_clear_error(tmp_path):
     table = pd.DataFrame([{"path": str(bad), "label": "bonafide", "speaker": None, "attack": None, "duration": 1.0}])
     with pytest.raises(DatasetError, match="none of the 1 clips"):
         extract_dataset(table, use_cache=False)
+
+
+def test_fast_hpss_equals_librosa():
+    import librosa
+    from scipy.ndimage import median_filter
+
+    rng = np.random.default_rng(0)
+    S = np.abs(rng.standard_normal((257, 90))).astype(np.float32)
+    np.testing.assert_array_equal(features.running_median(S, 31, axis=-1), median_filter(S, size=(1, 31), mode="reflect"))
+    np.testing.assert_array_equal(features.running_median(S, 31, axis=-2), median_filter(S, size=(31, 1), mode="reflect"))
+    y = voiced(duration=1.0, sr=22050)
+    np.testing.assert_allclose(features.harmonic(y), librosa.effects.harmonic(y), rtol=1e-6, atol=1e-7)
+
+
+def test_extract_refuses_malformed_clips():
+    from voiceclf.audio import Clip
+    from voiceclf.errors import AudioError
+
+    for samples in (np.zeros((10, 2), np.float32), np.array([], np.float32), np.array([np.nan] * 100, np.float32),
+                    np.arange(100)):
+        with pytest.raises(AudioError):
+            extract(Clip(samples, 16000, "odd", 16000, 1))

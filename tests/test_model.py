@@ -147,3 +147,14 @@ def test_load_never_runs_code(tmp_path):
         model.load(b"garbage bytes")
     with pytest.raises(ModelError, match="cannot read"):
         model.load(tmp_path / "missing.skops")
+
+
+def test_large_mode_is_close_to_the_exact_svm(tmp_path):
+    fs = blobs(n_per_speaker=60, separation=2.5)
+    exact = model.fit_evaluate(fs, TrainConfig(split="speaker"))
+    large = model.fit_evaluate(fs, TrainConfig(split="speaker", mode="large", n_components=300))
+    assert abs(large.test_eval.eer - exact.test_eval.eer) < 0.05
+    loaded = model.load(model.save(large.model, tmp_path / "large.skops"))
+    np.testing.assert_array_equal(loaded.score(fs.X), large.model.score(fs.X))
+    with pytest.raises(ModelError):
+        TrainConfig(mode="huge")

@@ -1,7 +1,6 @@
 """Integration on the real corpora beside the project (skipped where ../shared/data is absent)."""
 
 import numpy as np
-import pytest
 
 from conftest import shared_path
 from voiceclf import datasets, model

@@ -13,6 +13,7 @@ demo with a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from dataclasses import dataclass
@@ -117,7 +118,41 @@ def _describe(exc: Exception) -> str:
         return "not an audio file, or a format libsndfile cannot read"
     if "Error opening" in text and ":" in text:
         text = text.rsplit(":", 1)[-1].strip()
+    if "not a regular file" in text:  # what libsndfile says of an MP3 stream cut short in memory
+        text = "the data ends too early"
     return f"damaged or truncated audio file (libsndfile: {text or type(exc).__name__})"
+
+
+def _looks_like_mp3(handle) -> bool:
+    if isinstance(handle, io.BytesIO):
+        head = handle.getvalue()[:3]
+    else:
+        try:
+            with open(handle, "rb") as fh:
+                head = fh.read(3)
+        except OSError:
+            return False
+    return head[:3] == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(active: bool):
+    """Keep libmpg123's own warnings (printed by C code) off the user's terminal: one line per problem."""
+    if not active:
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def load_audio(
@@ -151,6 +186,11 @@ def load_audio(
     """
     name = _source_name(source, name)
     handle = _open(source, name, limits)
+    with _native_stderr_silenced(_looks_like_mp3(handle)):
+        return _decode(handle, name, sr, limits)
+
+
+def _decode(handle, name: str, sr: int | None, limits: AudioLimits) -> Clip:
     try:
         info = sf.info(handle)
     except Exception as exc:  # libsndfile raises several types for bad data
@@ -184,6 +224,9 @@ def load_audio(
         )
     if np.max(np.abs(samples - samples.mean())) < limits.silence_peak:
         raise AudioError(f"{name}: the clip is silent (no signal above -80 dBFS)")
+    peak = float(np.max(np.abs(samples)))
+    if peak > 1.0:  # a float file on another scale (e.g. +-32768): keep its shape, bring it to [-1, 1]
+        samples = samples / peak
     samples = np.ascontiguousarray(samples, dtype=np.float32)
     target = rate if sr is None else int(sr)
     if target != rate:

@@ -14,6 +14,7 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -400,14 +401,17 @@ def extract_zip(source, dest, *, limits: ZipLimits = ZipLimits()) -> Path:
             if dest.resolve() not in target.resolve().parents:
                 raise DatasetError(f"refused: entry {info.filename!r} points outside the archive folder")
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as dst:
-                size = 0
-                for block in iter(lambda: src.read(1 << 20), b""):
-                    size += len(block)
-                    written += len(block)
-                    if size > max(info.file_size, 0) or written > limits.max_total_bytes:
-                        raise DatasetError(f"refused: {info.filename!r} decompresses to more than its header says")
-                    dst.write(block)
+            try:
+                with archive.open(info) as src, open(target, "wb") as dst:
+                    size = 0
+                    for block in iter(lambda: src.read(1 << 20), b""):
+                        size += len(block)
+                        written += len(block)
+                        if size > max(info.file_size, 0) or written > limits.max_total_bytes:
+                            raise DatasetError(f"refused: {info.filename!r} decompresses to more than its header says")
+                        dst.write(block)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+                raise DatasetError(f"damaged archive: cannot extract {info.filename!r} ({exc})") from None
     return dest
 
 

@@ -158,7 +158,7 @@ def synthesise_utterance(speaker: SyntheticSpeaker, rng: np.random.Generator) ->
     phones = _phone_sequence(rng, int(rng.integers(4, 8)))
     block = RATE // 100  # formants move every 10 ms
     lead, tail = int(rng.uniform(0.05, 0.15) * RATE), int(rng.uniform(0.08, 0.2) * RATE)
-    durations, segments = [], []
+    durations = []
     for phone, is_vowel in phones:
         base = rng.uniform(0.09, 0.18) if is_vowel else rng.uniform(0.05, 0.1)
         durations.append(int(base / speaker.tempo * RATE))

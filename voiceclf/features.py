@@ -256,13 +256,40 @@ def frame_features(y: np.ndarray, sr: int, config: FeatureConfig) -> dict[str, n
     return {g: out[g] for g in config.groups}
 
 
-def harmonic(y: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512, margin: float = 1.0) -> np.ndarray:
-    """The harmonic part of ``y`` by median-filter HPSS, as ``librosa.effects.harmonic``."""
+def running_median(S: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Median over ``size`` neighbours along one axis, edges reflected — as
+    ``scipy.ndimage.median_filter(S, size=(1, size) or (size, 1), mode="reflect")``.
+
+    SciPy filters a 2-D array with a generic rank filter, but has a much
+    faster path for 1-D input. Padding every line by reflection and laying the
+    lines end to end lets one 1-D call filter them all with identical results:
+    no window ever reaches past its own line's padding.
+    """
+    from scipy.ndimage import median_filter
+
+    lines = np.moveaxis(S, axis, -1)
+    half = size // 2
+    padded = np.pad(lines, [(0, 0)] * (lines.ndim - 1) + [(half, half)], mode="symmetric")
+    flat = median_filter(padded.reshape(-1), size=size, mode="reflect")
+    out = flat.reshape(padded.shape)[..., half:half + lines.shape[-1]]
+    return np.ascontiguousarray(np.moveaxis(out, -1, axis))
+
+
+def harmonic(y: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512, kernel_size: int = 31) -> np.ndarray:
+    """The harmonic part of ``y`` by median-filter HPSS.
+
+    Equal to ``librosa.effects.harmonic(y)`` (margin 1, soft masks), with the
+    median filters — most of HPSS's cost — computed by :func:`running_median`.
+    """
     import librosa
 
     stft = librosa.stft(y, n_fft=n_fft, hop_length=hop_length)
-    stft_harm = librosa.decompose.hpss(stft, margin=margin)[0]
-    return librosa.istft(stft_harm, hop_length=hop_length, n_fft=n_fft, length=len(y), dtype=y.dtype)
+    magnitude, phase = librosa.magphase(stft)
+    harm = running_median(magnitude, kernel_size, axis=-1)
+    perc = running_median(magnitude, kernel_size, axis=-2)
+    mask = librosa.util.softmask(harm, perc, power=2.0, split_zeros=True)
+    return librosa.istft((magnitude * mask) * phase, hop_length=hop_length, n_fft=n_fft, length=len(y),
+                         dtype=y.dtype)
 
 
 _STAT_FUNCS = {
@@ -327,10 +354,16 @@ def extract(clip: Clip, config: FeatureConfig = PRESETS["default"]) -> np.ndarra
     AudioError
         If the clip yields non-finite features.
     """
-    y = clip.samples
+    y = np.asarray(clip.samples)
+    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.floating) or not np.isfinite(y).all():
+        raise AudioError(f"{clip.name}: expected mono, finite floating-point samples (load it with load_audio)")
+    if not isinstance(clip.rate, (int, np.integer)) or clip.rate < 1000:
+        raise AudioError(f"{clip.name}: invalid sample rate {clip.rate!r}")
     if clip.rate != config.rate:
-        y = resample(y, clip.rate, config.rate)
-    vector = extract_samples(y, config.rate, config)
+        y = resample(y.astype(np.float32), int(clip.rate), config.rate)
+    if len(y) < 2:
+        raise AudioError(f"{clip.name}: too short to analyse")
+    vector = extract_samples(y.astype(np.float32), config.rate, config)
     if not np.isfinite(vector).all():
         raise AudioError(f"{clip.name}: the features are not finite (is the clip nearly silent?)")
     return vector
@@ -516,6 +549,33 @@ def extract_dataset(
     X = np.vstack([vectors[i] for i in keep])
     y, speakers, attacks = _labels_and_groups(table)
     return FeatureSet(X, y, speakers, attacks, feature_names(config), table, skipped, config)
+
+
+def _warm_clip(seconds: float = 0.5, rate: int = 16000) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * 150 * t) * (1 + 0.2 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+
+
+def _warm_worker(_=None) -> bool:
+    for config in PRESETS.values():
+        extract_samples(_warm_clip(rate=config.rate), config.rate, config)
+    return True
+
+
+def warm_up(n_jobs: int = 1) -> None:
+    """Pay the one-off costs before a user waits: numba's first calls and, for ``n_jobs > 1``, the workers.
+
+    A fresh process spends about 2-3 s importing librosa and loading its
+    compiled functions; worker processes pay it again each. Calling this at
+    start-up (the app does, in a background thread) moves that off the
+    request path. Idle workers are kept by joblib's reusable executor for
+    five minutes.
+    """
+    _warm_worker()
+    if n_jobs > 1:
+        from joblib import Parallel, delayed
+
+        Parallel(n_jobs=n_jobs, backend="loky")(delayed(_warm_worker)(i) for i in range(n_jobs))
 
 
 def _run_jobs(paths: Sequence[str], config, limits, n_jobs: int, backend: str, scheduler: str | None):
