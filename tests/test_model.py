@@ -152,7 +152,8 @@ def test_load_never_runs_code(tmp_path):
 def test_large_mode_is_close_to_the_exact_svm(tmp_path):
     fs = blobs(n_per_speaker=60, separation=2.5)
     exact = model.fit_evaluate(fs, TrainConfig(split="speaker"))
-    large = model.fit_evaluate(fs, TrainConfig(split="speaker", mode="large", n_components=300))
+    large = model.fit_evaluate(fs, TrainConfig(split="speaker", mode="large", max_train_clips=300))
+    assert large.model.pipeline[-1].support_vectors_.shape[0] <= 300 < len(large.train_idx)
     assert abs(large.test_eval.eer - exact.test_eval.eer) < 0.05
     loaded = model.load(model.save(large.model, tmp_path / "large.skops"))
     np.testing.assert_array_equal(loaded.score(fs.X), large.model.score(fs.X))

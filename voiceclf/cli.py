@@ -125,7 +125,8 @@ def cmd_train(args, out) -> int:
     table = _load_dataset(args)
     features = _features(args, table, preset(args.preset))
     config = model.TrainConfig(C=args.C, gamma=args.gamma, class_weight=args.class_weight,
-                               test_size=args.test_size, split=args.split, random_state=args.seed)
+                               test_size=args.test_size, split=args.split, random_state=args.seed,
+                               mode="large" if args.large else "exact")
     if args.leave_attack_out:
         table = model.leave_attack_out(features, config, progress=Progress("leave-one-attack-out"))
         for row in table.itertuples():
@@ -254,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="random", choices=["random", "speaker", "attack", "block"])
     p.add_argument("--test-size", type=float, default=0.3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--large", action="store_true",
+                   help="large-data mode: fit the SVM on a stratified subsample of 8,000 training clips")
     p.add_argument("--leave-attack-out", action="store_true",
                    help="train on all attacks but one, test on the unseen one, for every attack")
     p.set_defaults(func=cmd_train)
