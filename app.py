@@ -7,7 +7,6 @@ from voiceclf import datasets, demo
 
 st.set_page_config(page_title="voiceclf — live voice or spoof?", page_icon="🎙️", layout="wide")
 ui.init_state()
-ui.warm_up()
 
 st.title("🎙️ voiceclf — live voice or spoof?")
 st.write(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from voiceclf import datasets, demo, features, plots
+from voiceclf import datasets, demo, features, plots, spoof
 from voiceclf.audio import load_audio
 from voiceclf.errors import VoiceclfError
 
@@ -47,6 +47,7 @@ def init_state() -> None:
     state.setdefault("grid", None)
     if "folder" not in state:
         state["folder"] = _SessionFolder()
+    warm_up()
 
 
 def session_folder(*parts: str) -> Path:
@@ -82,16 +83,30 @@ def guarded(what: str = ""):
 
 # --------------------------------------------------------------------------- cached work
 
-@st.cache_resource(show_spinner=False)
-def warm_up() -> threading.Thread:
-    """Pay librosa's and numba's one-off start-up costs in the background, once per server process.
+_STARTUP_LOCK = threading.Lock()
+_started = False
 
-    Compiles in this process and starts the two feature-extraction workers, so
-    the first "Train" on a fresh server does not wait for them.
+
+def warm_up() -> None:
+    """Pay librosa's and numba's one-off start-up costs once per server process, before any page needs them.
+
+    Every session's script runs in its own thread; the first one to get here
+    compiles the audio code in this process while the others wait, so numba's
+    cache is written once, by one thread, before any worker process reads it.
+    The extraction workers are then started in the background, so the first
+    "Train" does not wait for them.
     """
-    thread = threading.Thread(target=features.warm_up, kwargs={"n_jobs": 2}, name="voiceclf-warm-up", daemon=True)
-    thread.start()
-    return thread
+    global _started
+    if _started:
+        return
+    with _STARTUP_LOCK:
+        if _started:
+            return
+        with st.spinner("Starting up: compiling the audio code (first run after an install takes longer)…"):
+            features.warm_up()
+            spoof.warm_up()
+        threading.Thread(target=features.warm_workers, args=(2,), name="voiceclf-workers", daemon=True).start()
+        _started = True
 
 
 @st.cache_data(show_spinner="Building the demo corpus (first run only, about 20 s)…")

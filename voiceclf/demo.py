@@ -31,6 +31,7 @@ from scipy import signal
 
 from .audio import write_audio
 from .errors import VoiceclfError
+from .features import POOL_LOCK
 from .spoof import DEFAULT_ATTACKS, clip_rng, get_attack, write_protocol
 
 NOTE = ("Demo corpus — synthetic source voices, real spoofing pipelines. "
@@ -297,18 +298,19 @@ def build(out_dir=None, n_speakers: int = 6, clips_per_speaker: int = 40, attack
         jobs = [(speaker, i, attacks[(i + k) % len(attacks)])
                 for k, speaker in enumerate(make_speakers(n_speakers, seed)) for i in range(clips_per_speaker)]
         n_jobs = n_jobs or min(2, os.cpu_count() or 1)
-        if n_jobs == 1:
-            results = (_utterance_job(s, i, a, str(staging), seed) for s, i, a in jobs)
-        else:
-            from joblib import Parallel, delayed
-
-            results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=4)(
-                delayed(_utterance_job)(s, i, a, str(staging), seed) for s, i, a in jobs)
         rows = []
-        for done, made in enumerate(results, 1):
-            rows.extend(made)
-            if progress:
-                progress(done, len(jobs))
+        with POOL_LOCK:
+            if n_jobs == 1:
+                results = (_utterance_job(s, i, a, str(staging), seed) for s, i, a in jobs)
+            else:
+                from joblib import Parallel, delayed
+
+                results = Parallel(n_jobs=n_jobs, return_as="generator", batch_size=4)(
+                    delayed(_utterance_job)(s, i, a, str(staging), seed) for s, i, a in jobs)
+            for done, made in enumerate(results, 1):
+                rows.extend(made)
+                if progress:
+                    progress(done, len(jobs))
         table = pd.DataFrame(rows)
         table["path"] = [str(Path(p).relative_to(staging)) for p in table["path"]]
         write_protocol(table, staging / "protocol.txt")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -568,20 +569,33 @@ def _warm_worker(_=None) -> bool:
     return True
 
 
-def warm_up(n_jobs: int = 1) -> None:
-    """Pay the one-off costs before a user waits: numba's first calls and, for ``n_jobs > 1``, the workers.
+# One user of the worker pool at a time: joblib's reusable executor is shared by the whole process
+# (app sessions are threads), and two Parallel calls resizing it at once are not safe.
+POOL_LOCK = threading.RLock()
 
-    A fresh process spends about 2-3 s importing librosa and loading its
-    compiled functions; worker processes pay it again each. Calling this at
-    start-up (the app does, in a background thread) moves that off the
-    request path. Idle workers are kept by joblib's reusable executor for
-    five minutes.
+
+def warm_up() -> None:
+    """Import librosa and compile its numba functions in this process, now.
+
+    A fresh process spends 2-3 s on this (much longer the first time after an
+    install, when numba's on-disk cache is empty). The app does it once at
+    start-up, in one thread, before any page extracts features: numba's
+    cache is then written by one process and thread and only read after.
     """
     _warm_worker()
+
+
+def warm_workers(n_jobs: int = 2) -> None:
+    """Start the ``n_jobs`` extraction worker processes and warm them up (see :func:`warm_up`).
+
+    Joblib keeps idle workers for five minutes, so a "Train" soon after does
+    not wait for them.
+    """
     if n_jobs > 1:
         from joblib import Parallel, delayed
 
-        Parallel(n_jobs=n_jobs, backend="loky")(delayed(_warm_worker)(i) for i in range(n_jobs))
+        with POOL_LOCK:
+            Parallel(n_jobs=n_jobs, backend="loky")(delayed(_warm_worker)(i) for i in range(n_jobs))
 
 
 def _run_jobs(paths: Sequence[str], config, limits, n_jobs: int, backend: str, scheduler: str | None):
@@ -597,8 +611,9 @@ def _run_jobs(paths: Sequence[str], config, limits, n_jobs: int, backend: str, s
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")
-    yield from parallel(delayed(_extract_or_reason)(p, config, limits) for p in paths)
+    with POOL_LOCK:
+        parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")
+        yield from parallel(delayed(_extract_or_reason)(p, config, limits) for p in paths)
 
 
 def _run_dask(paths, config, limits, scheduler):

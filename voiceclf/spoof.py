@@ -252,6 +252,14 @@ def get_attack(attack_id: str) -> Attack:
         raise VoiceclfError(f"unknown attack {attack_id!r}; choose from {', '.join(ATTACKS)}") from None
 
 
+def warm_up(rate: int = 16000) -> None:
+    """Compile the numba code the attacks use (LPC, pitch shift) now, in this process."""
+    t = np.arange(int(0.3 * rate)) / rate
+    y = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
+    for attack in ATTACKS.values():
+        attack(y, rate, np.random.default_rng(0))
+
+
 def clip_rng(seed: int, *keys: str) -> np.random.Generator:
     """A generator that depends on the seed and the clip, never on processing order."""
     digest = hashlib.sha256("\0".join((str(seed), *keys)).encode()).digest()
@@ -312,22 +320,25 @@ def make_spoofs(dataset: pd.DataFrame, attacks=DEFAULT_ATTACKS, out_dir=None, *,
         raise DatasetError("no bona fide audio clips to make spoofs from")
     stems = _unique_stems([Path(p) for p in bona["path"]])
     jobs = [(str(p), s) for p, s in zip(bona["path"], stems)]
-    if n_jobs == 1:
-        results = (_spoof_one(p, s, attack_ids, str(out_dir), seed) for p, s in jobs)
-    else:
-        from joblib import Parallel, delayed
+    from .features import POOL_LOCK
 
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_spoof_one)(p, s, attack_ids, str(out_dir), seed) for p, s in jobs)
     rows, skipped = [], []
-    for i, (made, reason) in enumerate(results):
-        if reason:
-            skipped.append((jobs[i][0], reason))
-        for target, attack_id, duration in made:
-            rows.append({"path": target, "label": "spoof", "speaker": bona["speaker"].iloc[i],
-                         "attack": attack_id, "duration": duration})
-        if progress:
-            progress(i + 1, len(jobs))
+    with POOL_LOCK:
+        if n_jobs == 1:
+            results = (_spoof_one(p, s, attack_ids, str(out_dir), seed) for p, s in jobs)
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_spoof_one)(p, s, attack_ids, str(out_dir), seed) for p, s in jobs)
+        for i, (made, reason) in enumerate(results):
+            if reason:
+                skipped.append((jobs[i][0], reason))
+            for target, attack_id, duration in made:
+                rows.append({"path": target, "label": "spoof", "speaker": bona["speaker"].iloc[i],
+                             "attack": attack_id, "duration": duration})
+            if progress:
+                progress(i + 1, len(jobs))
     table = _table(rows)
     table.attrs["skipped"] = skipped
     return table
