@@ -153,7 +153,7 @@ def cmd_evaluate(args, out) -> int:
 
     trained = model_module.load(args.model)
     table = _load_dataset(args)
-    features = _features(args, table, trained.feature_config) if trained.feature_config else _features(args, table, None)
+    features = _features(args, table, trained.feature_config)
     if features.names != trained.feature_names:
         raise VoiceclfError("the dataset's features do not match the model's (different preset or columns)")
     ev = model_module.evaluate(trained.pipeline, features.X, features.y, features.attacks)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -538,7 +538,3 @@ def load(source) -> TrainedModel:
         raise ModelError(f"{name}: not a valid voiceclf model file (damaged or from another program)") from None
     return model
 
-
-def with_params(config: TrainConfig, **changes) -> TrainConfig:
-    """A copy of ``config`` with some fields changed (validated)."""
-    return replace(config, **changes)
