@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from voiceclf import datasets, demo, features, plots, spoof
-from voiceclf.audio import load_audio
+from voiceclf.audio import Clip, load_audio, resample
 from voiceclf.errors import VoiceclfError
 
 MAX_FEATURE_SETS = 3  # per session: features of the last few (dataset, settings) pairs
@@ -155,9 +155,10 @@ def figure_png(fig) -> bytes:
 @st.cache_data(max_entries=64, show_spinner=False)
 def clip_views(data: bytes, name: str, preset_name: str) -> dict:
     """Everything the Explore page shows of one clip, as PNGs and numbers (cached by content)."""
-    clip = load_audio(data, name=name, sr=None)
     config = features.preset(preset_name)
-    analysed = load_audio(data, name=name, sr=config.rate)
+    clip = load_audio(data, name=name, sr=None)  # decoded once; resampled once for analysis
+    analysed = Clip(resample(clip.samples, clip.rate, config.rate), config.rate, name, clip.original_rate,
+                    clip.channels) if clip.rate != config.rate else clip
     vector = features.extract(analysed, config)
     return {
         "rate": clip.original_rate, "channels": clip.channels, "duration": clip.duration,
