@@ -24,9 +24,12 @@ elif source == "Folder on this server":
                "(or fake, tts, converted, replay). Optional speakers.csv or protocol.txt.")
     folder = st.text_input("Folder", key="dataset_folder")
     pattern = st.text_input("Speaker from file name (optional, e.g. {speaker}_)", key="dataset_pattern")
+    genuine_only = st.checkbox("Only genuine recordings, no class sub-folders (then use *Generate spoofs* below)",
+                               key="dataset_genuine_only")
     if st.button("Load folder", type="primary", disabled=not folder):
         with ui.guarded("Could not load the folder"):
-            ui.set_dataset(folder, datasets.from_folder(folder, speaker_pattern=pattern or None), kind="folder")
+            reader = datasets.from_bonafide_folder if genuine_only else datasets.from_folder
+            ui.set_dataset(folder, reader(folder, speaker_pattern=pattern or None), kind="folder")
 elif source == "ASVspoof protocol":
     st.caption("ASVspoof 2019 LA/PA or 2021 CM: lines `SPEAKER UTT - ATTACK KEY`; audio UTT.flac in the folder.")
     protocol = st.text_input("Protocol file", key="dataset_protocol")

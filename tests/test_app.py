@@ -163,3 +163,28 @@ def test_generate_spoofs_from_bona_fide_clips(folder_dataset):
     assert not at.exception, at.exception
     table = at.session_state["dataset"]["table"]
     assert (table["label"] == "spoof").sum() == 48 and set(table["attack"].dropna()) == {"RP", "CODEC"}
+
+
+def test_genuine_recordings_then_spoofs_then_train(tmp_path):
+    """A user with only real recordings: load them as bona fide, generate spoofs, train."""
+    from conftest import write
+
+    for speaker, f0 in (("ann", 210), ("bob", 110), ("cat", 180), ("dan", 130)):
+        for i in range(4):
+            write(tmp_path / "mine" / speaker / f"take{i}.wav", voiced(duration=0.8, f0=f0 * (1 + 0.02 * i), seed=i))
+    at = new_app(declined_demo=True).run()
+    at.switch_page("pages/2_Dataset.py").run()
+    at.radio(key="dataset_source").set_value("Folder on this server").run()
+    at.text_input(key="dataset_folder").input(str(tmp_path / "mine")).run()
+    at.checkbox(key="dataset_genuine_only").check().run()
+    next(b for b in at.button if b.label == "Load folder").click().run()
+    table = at.session_state["dataset"]["table"]
+    assert (table["label"] == "bonafide").all() and sorted(table["speaker"].unique()) == ["ann", "bob", "cat", "dan"]
+    at.multiselect(key="spoof_attacks").set_value(["GL", "RP"]).run()
+    next(b for b in at.button if b.label == "Generate spoofs").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/3_Train.py").run()
+    assert at.selectbox(key="train_split").value == "speaker"  # speakers known: the honest split by default
+    at.button(key="train_button").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["trained"]["result"].test_eval.eer_per_attack.keys() == {"GL", "RP"}

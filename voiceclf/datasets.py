@@ -121,6 +121,29 @@ def from_folder(root, *, speaker_pattern: str | None = None) -> pd.DataFrame:
     return _table(rows)
 
 
+def from_bonafide_folder(root, *, speaker_pattern: str | None = None) -> pd.DataFrame:
+    """Every audio file under ``root`` as a bona fide clip — genuine recordings with no spoofs yet.
+
+    The starting point for making spoofed counterparts (:func:`voiceclf.spoof.make_spoofs`).
+    Speakers come from ``speakers.csv`` or ``speaker_pattern`` as in :func:`from_folder`,
+    else from the first sub-folder a clip sits in (LibriSpeech's ``SPEAKER/...`` layout).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: not a folder")
+    files = _audio_files(root)
+    if not files:
+        raise DatasetError(f"{root}: no audio files found ({', '.join(sorted(AUDIO_EXTENSIONS))})")
+    lookup = _speaker_lookup(root, speaker_pattern)
+    rows = []
+    for path in files:
+        relative = path.relative_to(root)
+        speaker = lookup(path, relative.as_posix()) or (relative.parts[0] if len(relative.parts) > 1 else None)
+        rows.append({"path": str(path), "label": "bonafide", "speaker": speaker, "attack": None,
+                     "duration": audio_duration(path)})
+    return _table(rows)
+
+
 def _speaker_lookup(root: Path, pattern: str | None):
     mapping: dict[str, str] = {}
     csv_path = root / "speakers.csv"

@@ -366,26 +366,16 @@ def spoof_folder(bonafide_dir, out, *, attacks=DEFAULT_ATTACKS, seed: int = 0, s
     :func:`voiceclf.datasets.from_folder`), else from the sub-folder a clip
     sits in, if any.
     """
-    from .datasets import AUDIO_EXTENSIONS, _speaker_lookup, _table
+    from .datasets import from_bonafide_folder
 
-    source, out = Path(bonafide_dir), Path(out)
-    if not source.is_dir():
-        raise DatasetError(f"{source}: not a folder")
-    files = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
-    if not files:
-        raise DatasetError(f"{source}: no audio files found ({', '.join(sorted(AUDIO_EXTENSIONS))})")
-    lookup = _speaker_lookup(source, speaker_pattern)
-    rows = []
-    stems = _unique_stems(files)
-    for path, stem in zip(files, stems):
-        relative = path.relative_to(source)
-        speaker = lookup(path, relative.as_posix()) or (relative.parts[0] if len(relative.parts) > 1 else None)
-        target = out / "bonafide" / f"{stem}{path.suffix.lower()}"
+    out = Path(out)
+    sources = from_bonafide_folder(bonafide_dir, speaker_pattern=speaker_pattern)
+    bona = sources.copy()
+    for i, (path, stem) in enumerate(zip(sources["path"], _unique_stems([Path(p) for p in sources["path"]]))):
+        target = out / "bonafide" / f"{stem}{Path(path).suffix.lower()}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-        rows.append({"path": str(target), "label": "bonafide", "speaker": speaker, "attack": None,
-                     "duration": np.nan})
-    bona = _table(rows)
+        bona.loc[i, "path"] = str(target)
     spoofs = make_spoofs(bona, attacks, out / "spoof", seed=seed, n_jobs=n_jobs, progress=progress)
     bad = {p for p, _ in spoofs.attrs.get("skipped", [])}
     bona = bona[~bona["path"].isin(bad)]
