@@ -135,7 +135,7 @@ def preset(name: str, **overrides) -> FeatureConfig:
 
 def _contrast_bands(rate: int, fmin: float = 200.0) -> int:
     """As many octave bands as fit below Nyquist (librosa refuses more), at most 6."""
-    return int(max(1, min(6, np.floor(np.log2((rate / 2.0) / fmin)) - 0)))
+    return int(max(1, min(6, np.floor(np.log2((rate / 2.0) / fmin)))))
 
 
 def linear_filterbank(sr: int, n_fft: int, n_filters: int = 40) -> np.ndarray:
